@@ -1,0 +1,22 @@
+"""Guided Backpropagation, step by step: the code the lesson's notebooks import.
+
+- ``rules``: the three ReLU backward rules (``MyReLU``, ``DeconvReLU``, ``GuidedBackpropReLU``).
+- ``data``: the seed's example and Springenberg et al.'s Fig. 1 example.
+- ``backprop``: one backward pass through one ReLU, driven by a loss or by a given upstream gradient.
+- ``tables``: the one printer of every graded table.
+"""
+
+from .backprop import RULES, Backprop, backprop_loss, backprop_upstream
+from .data import SpringenbergExample, seed_example, springenberg_example
+from .rules import (
+    DeconvReLU,
+    GuidedBackpropReLU,
+    MyReLU,
+    deconv_relu,
+    guided_backprop_relu,
+    my_relu,
+    show_upstream,
+)
+from .tables import format_table, print_table
+
+__version__ = "0.1.0"
