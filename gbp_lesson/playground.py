@@ -76,7 +76,7 @@ class NumberGrid(widgets.VBox):
         self.message.add_class(f"gbp-{name}-message")
         grid = widgets.GridBox(
             [box for row in self.boxes for box in row],
-            layout=widgets.Layout(grid_template_columns=f"repeat({SIZE}, 5em)", grid_gap="2px"),
+            layout=widgets.Layout(grid_template_columns=f"repeat({SIZE}, 5.5em)", grid_gap="2px"),
         )
         super().__init__([self.title, grid, self.message], layout=widgets.Layout(margin="0 2em 0 0"))
 
@@ -113,7 +113,8 @@ class NumberGrid(widgets.VBox):
 
 def _heatmap(name, title, tensor, vmax, outlined=None):
     """One table as an HTML heatmap: each cell coloured on the PuOr scale from -vmax to vmax and labelled as
-    ``format_table`` prints it; cells where ``outlined`` is True get a thick outline."""
+    ``format_table`` prints it; cells where ``outlined`` is True get a thick outline. The table's CSS class
+    ``gbp-table-NAME`` lets a test find it (JupyterLab's sanitizer drops ``id`` and ``data-`` attributes)."""
     colormap = matplotlib.colormaps[COLORMAP]
     labels = [row.split() for row in format_table(tensor).splitlines()]
     rows = []
@@ -130,7 +131,7 @@ def _heatmap(name, title, tensor, vmax, outlined=None):
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<div class="gbp-panel"><div class="gbp-panel-title">{title}</div>'
-        f'<table data-table="{name}">{"".join(rows)}</table></div>'
+        f'<table class="gbp-table-{name}">{"".join(rows)}</table></div>'
     )
 
 
@@ -165,9 +166,10 @@ class Playground(widgets.VBox):
                                    layout=widgets.Layout(width="auto", margin="0 1.5em 0 0"))
             for rule in (RULE_NAMES if choose else rules)
         }
-        self.seed_button = widgets.Button(description="seed's example")
-        self.springenberg_button = widgets.Button(description="Springenberg's example")
-        self.random_button = widgets.Button(description="random example, seed:")
+        wide = widgets.Layout(width="auto")
+        self.seed_button = widgets.Button(description="seed's example", layout=wide)
+        self.springenberg_button = widgets.Button(description="Springenberg's example", layout=wide)
+        self.random_button = widgets.Button(description="random example, seed:", layout=wide)
         self.random_seed = widgets.BoundedIntText(value=0, min=0, max=2**31 - 1, layout=widgets.Layout(width="7em"))
         self.tables = widgets.HTML()
         self.status = widgets.HTML()
@@ -265,7 +267,7 @@ class Playground(widgets.VBox):
         forward_scale = _scale([x] + [t for _, _, t in forward])
         upstream_title = "upstream gradient sign(out − y)" if first.loss is not None else "upstream gradient g"
         backward = [("upstream", upstream_title, first.upstream)] + [
-            (f"grad {rule}", f"x.grad, {RULE_NAMES[rule]}", result.grad) for rule, result in self.results.items()
+            (f"grad-{rule}", f"x.grad, {RULE_NAMES[rule]}", result.grad) for rule, result in self.results.items()
         ]
         backward_scale = _scale([t for _, _, t in backward])
         outlined = self._disagreement()
@@ -273,7 +275,7 @@ class Playground(widgets.VBox):
             _heatmap(name, title, t, forward_scale) for name, title, t in forward
         ]
         panels_backward = [
-            _heatmap(name, title, t, backward_scale, outlined if name.startswith("grad") else None)
+            _heatmap(name, title, t, backward_scale, outlined if name.startswith("grad-") else None)
             for name, title, t in backward
         ]
         return (
