@@ -125,9 +125,11 @@ def start_kernel_for(base, token, notebook):
         assert response.status == 201, response.read()
 
 
-def chromium_or_skip():
+@pytest.fixture
+def chromium():
+    """Debian's Chromium, or a skip that says why (a failure under CI=true, where the test must run)."""
     if CHROMIUM.exists():
-        return
+        return CHROMIUM
     reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser test"
     if os.environ.get("CI") == "true":
         pytest.fail(reason + " (CI=true, where the browser test must run)")
@@ -144,15 +146,15 @@ def flat(text):
     return text.replace("/", " ").split()
 
 
-def test_a_student_edits_the_playground_in_jupyterlab(jupyterlab, tmp_path):
-    chromium_or_skip()
+# chromium comes first: without a browser, no JupyterLab is started for nothing.
+def test_a_student_edits_the_playground_in_jupyterlab(chromium, jupyterlab, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     base, token = jupyterlab
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS,
+            str(tmp_path / "chromium-profile"), executable_path=str(chromium), args=CHROMIUM_FLAGS,
             headless=True, viewport={"width": 1500, "height": 1100},
         )
         try:
