@@ -33,7 +33,8 @@ def draw_table(ax, tensor, title, vmax=None):
     labels = [row.split() for row in format_table(values).splitlines()]
     for i, row in enumerate(labels):
         for j, label in enumerate(row):
-            ax.text(j, i, label, ha="center", va="center", fontsize=12, color=label_colour(values[i, j].item(), vmax))
+            colour = label_colour(values[i, j].item(), vmax)
+            ax.text(j, i, label, ha="center", va="center", fontsize=12, color=colour)
     ax.set_title(title, fontsize=11)
     ax.set_xticks([])
     ax.set_yticks([])

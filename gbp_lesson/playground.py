@@ -157,7 +157,8 @@ class Playground(widgets.VBox):
         self.y_grid = NumberGrid("y", "target y")
         self.upstream_grid = NumberGrid("g", "upstream gradient g")
         self.mode = widgets.ToggleButtons(
-            options=[("loss |out − y|, the seed's way", LOSS), ("upstream gradient g, Springenberg's way", UPSTREAM)],
+            options=[("loss |out − y|, the seed's way", LOSS),
+                     ("upstream gradient g, Springenberg's way", UPSTREAM)],
             value=LOSS,
             style={"button_width": "auto"},
         )
@@ -247,10 +248,10 @@ class Playground(widgets.VBox):
             self.status.value = "<b>Showing the last good result</b> until the boxes named above hold numbers."
             return
         backprop = backprop_loss if by_loss else backprop_upstream
-        rules = self.chosen_rules()
-        # The forward output, the loss and the upstream gradient are the same for every rule.
-        first = backprop(rules[0] if rules else "my_relu", x, target)
-        self.results = {rule: backprop(rule, x, target) for rule in rules}
+        self.results = {rule: backprop(rule, x, target) for rule in self.chosen_rules()}
+        # The forward output, the loss and the upstream gradient are the same for every rule; with no rule
+        # chosen, MyReLU's pass still shows them.
+        first = next(iter(self.results.values()), None) or backprop("my_relu", x, target)
         self.tables.value = STYLE + self._draw(x, target, first)
         self.status.value = self._summary()
 
@@ -261,27 +262,23 @@ class Playground(widgets.VBox):
         return disagreement(result.grad for result in self.results.values())
 
     def _draw(self, x, target, first):
-        forward = [("output", "output relu(x)", first.output)]
-        if first.loss is not None:
-            forward = [("y", "target y", target)] + forward + [("loss", "loss |out − y|", first.loss)]
-        forward_scale = _scale([x] + [t for _, _, t in forward])
-        upstream_title = "upstream gradient sign(out − y)" if first.loss is not None else "upstream gradient g"
-        backward = [("upstream", upstream_title, first.upstream)] + [
-            (f"grad-{rule}", f"x.grad, {RULE_NAMES[rule]}", result.grad) for rule, result in self.results.items()
-        ]
-        backward_scale = _scale([t for _, _, t in backward])
+        """Two rows of heatmaps, each on its own colour scale: what goes forward, and what comes back."""
+        by_loss = first.loss is not None
+        forward = [("x", "input x", x)] + ([("y", "target y", target)] if by_loss else [])
+        forward += [("output", "output relu(x)", first.output)]
+        forward += [("loss", "loss |out − y|", first.loss)] if by_loss else []
+        backward = [("upstream", "upstream gradient " + ("sign(out − y)" if by_loss else "g"), first.upstream)]
+        for rule, result in self.results.items():
+            backward.append((f"grad-{rule}", f"x.grad, {RULE_NAMES[rule]}", result.grad))
         outlined = self._disagreement()
-        panels_forward = [_heatmap("x", "input x", x, forward_scale)] + [
-            _heatmap(name, title, t, forward_scale) for name, title, t in forward
-        ]
-        panels_backward = [
-            _heatmap(name, title, t, backward_scale, outlined if name.startswith("grad-") else None)
-            for name, title, t in backward
-        ]
-        return (
-            '<div class="gbp-panels">' + "".join(panels_forward) + "</div>"
-            '<div class="gbp-panels">' + "".join(panels_backward) + "</div>"
-        )
+        rows = []
+        for panels in (forward, backward):
+            scale = _scale([tensor for _, _, tensor in panels])
+            rows.append("".join(
+                _heatmap(name, title, tensor, scale, outlined if name.startswith("grad-") else None)
+                for name, title, tensor in panels
+            ))
+        return "".join(f'<div class="gbp-panels">{row}</div>' for row in rows)
 
     def _summary(self):
         if not self.results:

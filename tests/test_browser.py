@@ -79,7 +79,7 @@ def jupyterlab(tmp_path):
     }
     for folder in dirs.values():
         folder.mkdir(parents=True)
-    settings = dirs["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    settings = dirs["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab/apputils-extension/notification.jupyterlab-settings"
     settings.parent.mkdir(parents=True)
     settings.write_text(json.dumps(NO_NEWS))
     root = tmp_path / "notebooks"

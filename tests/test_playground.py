@@ -11,7 +11,8 @@ from gbp_lesson.playground import parse_number
 
 
 class ShownTables(HTMLParser):
-    """The tables of the widget's HTML as {name in the class gbp-table-NAME: [[cell label, ...], ...]}, and the outlined cells."""
+    """The tables of the widget's HTML, {NAME of the class gbp-table-NAME: [[cell label, ...], ...]}, and which
+    of their cells are outlined."""
 
     def __init__(self, html):
         super().__init__()
@@ -205,3 +206,12 @@ def test_each_core_notebook_ends_with_its_widget_which_nbval_does_not_compare(pa
     assert "nbval-ignore-output" in last.metadata["tags"]
     graded = [cell for cell in notebook.cells if "print_table" in cell.source]
     assert all(notebook.cells.index(cell) < len(notebook.cells) - 2 for cell in graded), "graded cells stay above"
+
+
+def test_the_largest_finite_numbers_are_accepted_and_an_overflowing_loss_shows_as_inf():
+    widget = playground()
+    widget.x_grid.boxes[0][0].value = "1.7e308"
+    widget.y_grid.boxes[0][0].value = "-1.7e308"  # |out - y| = 3.4e308 does not fit a float
+    assert widget.x_grid.message.value == widget.y_grid.message.value == ""
+    assert shown(widget).tables["loss"][0][0] == "inf"
+    assert shown(widget).tables["upstream"][0][0] == "1"
