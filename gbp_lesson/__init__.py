@@ -4,9 +4,11 @@
 - ``data``: the seed's example and Springenberg et al.'s Fig. 1 example.
 - ``backprop``: one backward pass through one ReLU, driven by a loss or by a given upstream gradient.
 - ``tables``: the one printer of every graded table.
+- ``playground``: the live widgets: ``playground()`` (notebook 7) and ``rule_widget(rule)`` (notebooks 1-5).
 """
 
 from .backprop import RULES, Backprop, backprop_loss, backprop_upstream
+from .backprop import disagreement
 from .data import SpringenbergExample, seed_example, springenberg_example
 from .rules import (
     DeconvReLU,
@@ -18,5 +20,6 @@ from .rules import (
     show_upstream,
 )
 from .tables import format_table, print_table
+from .playground import playground, rule_widget
 
 __version__ = "0.1.0"

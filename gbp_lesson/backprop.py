@@ -86,3 +86,11 @@ def backprop_upstream(rule, x, upstream):
     x, output, upstream = _run(rule, x, upstream, "upstream")
     output.backward(upstream)
     return Backprop(output.detach(), None, output.grad, x.grad)
+
+
+def disagreement(grads):
+    """Where the rules disagree: a boolean tensor, True where the given gradients are not all equal."""
+    grads = list(grads)
+    if not grads:
+        raise ValueError("disagreement needs at least one gradient")
+    return torch.stack([grad != grads[0] for grad in grads]).any(dim=0)

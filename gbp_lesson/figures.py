@@ -10,13 +10,19 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.patches import Rectangle
 
-from .backprop import backprop_upstream
+from .backprop import backprop_upstream, disagreement
 from .data import springenberg_example
 from .tables import format_table
 
 COLORMAP = "PuOr"
 IMAGES = Path(__file__).resolve().parent.parent / "images"
+
+
+def label_colour(value, vmax):
+    """Dark text on the pale middle of the colormap, white on its saturated ends."""
+    return "black" if abs(value) < 0.6 * vmax else "white"
 
 
 def draw_table(ax, tensor, title, vmax=None):
@@ -27,12 +33,36 @@ def draw_table(ax, tensor, title, vmax=None):
     labels = [row.split() for row in format_table(values).splitlines()]
     for i, row in enumerate(labels):
         for j, label in enumerate(row):
-            # Dark text on the pale middle of the colormap, white on its saturated ends.
-            dark = abs(values[i, j].item()) < 0.6 * vmax
-            ax.text(j, i, label, ha="center", va="center", fontsize=12, color="black" if dark else "white")
+            colour = label_colour(values[i, j].item(), vmax)
+            ax.text(j, i, label, ha="center", va="center", fontsize=12, color=colour)
     ax.set_title(title, fontsize=11)
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def outline_cells(ax, where):
+    """Outline the cells of a heatmap where ``where`` is True: a black frame with a white line inside it, which
+    stands out on every colour of the map."""
+    for i, j in where.nonzero().tolist():
+        for colour, width, inset in (("black", 3, 0.05), ("white", 1, 0.1)):
+            ax.add_patch(Rectangle((j - 0.5 + inset, i - 0.5 + inset), 1 - 2 * inset, 1 - 2 * inset,
+                                   fill=False, edgecolor=colour, linewidth=width))
+
+
+def rules_figure(title, x, upstream, grads):
+    """The input, the upstream gradient and each rule's gradient (``grads``: panel title -> tensor) in one row of
+    heatmaps, the entries where the rules disagree outlined. The gradients share one colour scale."""
+    vmax = max(t.abs().max().item() for t in [upstream, *grads.values()]) or 1
+    fig, axes = plt.subplots(1, 2 + len(grads), figsize=(2.6 * (2 + len(grads)), 3.2))
+    draw_table(axes[0], x, "input $x$")
+    draw_table(axes[1], upstream, "upstream gradient $g$", vmax)
+    differ = disagreement(grads.values())
+    for ax, (panel_title, grad) in zip(axes[2:], grads.items()):
+        draw_table(ax, grad, panel_title, vmax)
+        outline_cells(ax, differ)
+    fig.suptitle(title, fontsize=13)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    return fig
 
 
 def springenberg_figure():
