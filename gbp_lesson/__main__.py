@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from . import execute, figures
+from . import release
 from .backprop import backprop_loss
 from .data import seed_example
 from .tables import format_table
@@ -35,6 +36,7 @@ COMMANDS = {
     "tables": (None, "print the seed's tables (the default)"),
     "figures": (figures, "redraw the figures in images/"),
     "execute": (execute, "run notebooks top to bottom and store their outputs"),
+    "release": (release, "write the students' copies: solutions replaced by placeholders"),
 }
 
 
