@@ -8,7 +8,7 @@ import argparse
 import sys
 
 from . import execute, figures
-from . import release
+from . import grade, release
 from .backprop import backprop_loss
 from .data import seed_example
 from .tables import format_table
@@ -37,6 +37,7 @@ COMMANDS = {
     "figures": (figures, "redraw the figures in images/"),
     "execute": (execute, "run notebooks top to bottom and store their outputs"),
     "release": (release, "write the students' copies: solutions replaced by placeholders"),
+    "grade": (grade, "grade students' notebooks with nbval against the reference outputs"),
 }
 
 
