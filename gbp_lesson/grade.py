@@ -104,7 +104,8 @@ def find_reference(submission, notebook, references):
     """The reference notebook's path for this submission, or None."""
     if submission.name in references:
         return references[submission.name]
-    name = notebook.metadata.get("gbp_lesson", {}).get("reference") if notebook is not None else None
+    written_by_release = notebook.metadata.get("gbp_lesson")
+    name = written_by_release.get("reference") if isinstance(written_by_release, dict) else None
     return references.get(name) if isinstance(name, str) else None
 
 
@@ -175,15 +176,15 @@ def grade_notebook(student, path, references, timeout):
         reference = references.get(path.name)
         return Grade(student, path.name, total=len(graded_cells(reference)) if reference else 0,
                      reason=f"not a readable notebook ({type(error).__name__}: {str(error)[:200]})")  # fmt: skip
-    reference_path = find_reference(path, submission, references)
-    if reference_path is None:
-        return Grade(student, path.name, reason=f"no reference notebook for {path.name}")
     try:
+        reference_path = find_reference(path, submission, references)
+        if reference_path is None:
+            return Grade(student, path.name, reason=f"no reference notebook for {path.name}")
         notebook, missing = assemble(read_notebook(reference_path), submission)
         results, stopped = run_nbval(notebook, reference_path.name, timeout)
-    except Exception as error:  # a bug or a broken reference: say so in the row, grade the others
-        return Grade(student, reference_path.name, reason=f"grader error: {type(error).__name__}: {error}")
-    return score(student, reference_path.name, notebook, results, missing, stopped)
+        return score(student, reference_path.name, notebook, results, missing, stopped)
+    except Exception as error:  # a malformed notebook, or a bug: say so in this row and grade the others
+        return Grade(student, path.name, reason=f"could not grade: {type(error).__name__}: {str(error)[:200]}")
 
 
 def graded_cells(reference_path):
@@ -218,7 +219,7 @@ def score(student, name, notebook, results, missing, stopped):
 
 
 def explain(cell, result):
-    """The reason a cell failed; for a wrong output, the expected and the printed table side by side."""
+    """The reason a cell failed; for a wrong output, the expected table and, below it, the printed one."""
     reason = f"cell {cell.get('id')}: {result.get('reason', 'failed')}"
     if result.get("reason") != "output differs":
         return reason

@@ -5,13 +5,15 @@ are still graded, and no submitted file changes. A tiny reference notebook (no t
 import csv
 import hashlib
 import resource
+import tempfile
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from gbp_lesson.__main__ import main
-from gbp_lesson.grade import find_submissions
+from gbp_lesson import grade
+from gbp_lesson.grade import find_reference, find_submissions, run_nbval
 
 EXERCISE = "def double(v):\n    ### BEGIN SOLUTION\n    return 2 * v\n    ### END SOLUTION\n"
 
@@ -86,7 +88,8 @@ REASONS = {
     "bob": "cell double-check: output differs\n  expected:\n    4\n  got:\n    3",
     "dave": "exercise cell double-exercise not found in the submission",
     "erin": "cell double-check: ZeroDivisionError: division by zero",
-    "frank": "cell double-check: Timeout of 2 seconds exceeded executing cell, so it was interrupted (an endless loop?)",
+    "frank": "cell double-check: Timeout of 2 seconds exceeded executing cell, so it was interrupted "
+    "(an endless loop?)",
     "grace": "cell double-check: printed more than 100000 characters (the rest was cut)",
     "heidi": "cell double-check: SystemExit",
     "ivan": "cell double-check: the kernel stopped answering: it died (sys.exit in a thread, os.kill, os._exit, a "
@@ -169,6 +172,16 @@ def test_a_flood_of_output_is_cut_in_the_kernel_and_costs_no_memory(graded):
     assert largest_kilobytes < 1_000_000
 
 
+def test_a_run_over_its_wall_clock_limit_is_stopped_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    # The per-cell timeout handles endless cells; this limit on the whole run is the last line of defence.
+    # Shrunk here to one second, it stops nbval while it is still starting.
+    monkeypatch.setattr(grade, "KERNEL_START", 1 - 4 * (2 + 10))  # 4 code cells, 2 s each, +10 s each
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    results, stopped = run_nbval(doubling_notebook(), "01_double.ipynb", timeout=2)
+    assert (results, stopped) == ({}, "grading stopped after 1 s")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_student_is_the_folder_a_notebook_is_in(tmp_path):
     (tmp_path / "class" / "alice").mkdir(parents=True)
     (tmp_path / "class" / "alice" / "03_my_relu.ipynb").write_text("{}")
@@ -182,9 +195,19 @@ def test_the_student_is_the_folder_a_notebook_is_in(tmp_path):
     ]
 
 
+def test_a_renamed_notebook_is_matched_by_the_name_release_wrote_in_it(tmp_path):
+    references = {"03_my_relu.ipynb": tmp_path / "03_my_relu.ipynb"}
+    copy = new_notebook(metadata={"gbp_lesson": {"reference": "03_my_relu.ipynb"}})
+    assert find_reference(tmp_path / "03_my_relu.ipynb", new_notebook(), references) == references["03_my_relu.ipynb"]
+    assert find_reference(tmp_path / "ada_final.ipynb", copy, references) == references["03_my_relu.ipynb"]
+    for metadata in [{}, {"gbp_lesson": "03_my_relu.ipynb"}, {"gbp_lesson": {"reference": ["x"]}}]:
+        assert find_reference(tmp_path / "ada_final.ipynb", new_notebook(metadata=metadata), references) is None
+
+
 def test_usage_errors_exit_with_status_2(tmp_path, capsys):
     assert main(["grade", str(tmp_path / "missing.ipynb")]) == 2
     assert main(["grade", str(tmp_path), "--reference", str(tmp_path)]) == 2  # no reference notebooks there
     assert main(["grade", str(tmp_path)]) == 2  # a folder without notebooks
     errors = capsys.readouterr().err
-    assert "no such file or folder" in errors and "no reference notebooks" in errors and "no notebooks to grade" in errors
+    for message in ["no such file or folder", "no reference notebooks", "no notebooks to grade"]:
+        assert message in errors
