@@ -7,7 +7,7 @@ check that needs no Jupyter. ``python -m gbp_lesson --help`` lists the commands.
 import argparse
 import sys
 
-from . import execute, figures
+from . import execute, figures, grade, release
 from .backprop import backprop_loss
 from .data import seed_example
 from .tables import format_table
@@ -35,6 +35,8 @@ COMMANDS = {
     "tables": (None, "print the seed's tables (the default)"),
     "figures": (figures, "redraw the figures in images/"),
     "execute": (execute, "run notebooks top to bottom and store their outputs"),
+    "release": (release, "write the students' copies: solutions replaced by placeholders"),
+    "grade": (grade, "grade students' notebooks with nbval against the reference outputs"),
 }
 
 
