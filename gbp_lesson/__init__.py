@@ -4,6 +4,9 @@
 - ``data``: the seed's example and Springenberg et al.'s Fig. 1 example.
 - ``backprop``: one backward pass through one ReLU, driven by a loss or by a given upstream gradient.
 - ``tables``: the one printer of every graded table.
+- ``saliency``: saliency maps of a whole network under the three rules (``saliency_map``).
+- ``grad_cam``: Grad-CAM and Guided Grad-CAM (``grad_cam``, ``guided_grad_cam``).
+- ``digits``: scikit-learn's bundled digits and the small CNN the saliency notebook trains on them.
 """
 
 from .backprop import RULES, Backprop, backprop_loss, backprop_upstream
@@ -18,5 +21,7 @@ from .rules import (
     show_upstream,
 )
 from .tables import format_table, print_table
+from .saliency import saliency_map
+from .grad_cam import grad_cam, guided_grad_cam
 
 __version__ = "0.1.0"
