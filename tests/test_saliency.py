@@ -11,6 +11,7 @@ from hypothesis.extra.numpy import arrays
 from torch import nn
 
 from gbp_lesson import backprop_upstream, saliency_map
+from gbp_lesson.saliency import ReplaceReLUBackward, guided_backward
 
 RULES = ["gradient", "deconvnet", "guided"]
 
@@ -76,6 +77,25 @@ def captum_map(model, rule, images=IMAGES, target=TARGETS):
 )
 def test_equal_to_captum_on_relu_modules(model, rule):
     assert torch.equal(saliency_map(model(), IMAGES, TARGETS, rule), captum_map(model(), rule))
+
+
+ALL_RELU_CALLS = {**RELU_CALLS, "nn.ReLU()": nn.ReLU(), "nn.ReLU(inplace=True)": nn.ReLU(inplace=True)}
+
+
+@pytest.mark.parametrize("call", ALL_RELU_CALLS.values(), ids=ALL_RELU_CALLS.keys())
+def test_the_mode_sees_each_relu_call_once_and_keeps_in_place_in_place(call):
+    x = torch.tensor([-1.0, 0.0, 2.0, 3.0], requires_grad=True)
+    h = x * 1  # not a leaf, so that an in-place ReLU is allowed
+    with ReplaceReLUBackward(guided_backward) as relus:
+        out = call(h)
+    assert relus.relus_seen == 1  # F.relu(inplace=True) calls torch.relu_: caught once, at F.relu
+    assert out.grad_fn.name() == "ReLUWithRuleBackward"
+    assert torch.equal(out, torch.tensor([0.0, 0.0, 2.0, 3.0]))
+    in_place = (out is h)
+    assert in_place == (call in [F.relu_, torch.relu_, torch.Tensor.relu_, ALL_RELU_CALLS["nn.ReLU(inplace=True)"],
+                                 ALL_RELU_CALLS["F.relu inplace"]])
+    out.backward(torch.tensor([5.0, 5.0, 3.0, -3.0]))
+    assert x.grad.tolist() == [0, 0, 3, 0]  # the 5s stopped by the forward mask (input <= 0), -3 by its sign
 
 
 @pytest.mark.parametrize("call", RELU_CALLS.values(), ids=RELU_CALLS.keys())
