@@ -28,9 +28,12 @@ def execute_notebook(path, timeout=600):
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
-        store_widget_state=False,
+        # nbclient needs the widget state to run an Output widget (as ipywidgets' interact makes); its model ids
+        # are random, so it is dropped before saving.
+        store_widget_state=True,
     )
     client.execute()
+    notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
     return path
 
