@@ -15,6 +15,8 @@ never trusts the submitted file beyond the code of its exercises. For each submi
    result back from ``grading_plugin.py``;
 4. counts the graded cells that passed.
 
+A notebook without exercises is not run at all: nothing in it is the student's.
+
 A **graded cell** is a code cell of the reference whose stored outputs nbval compares: it has outputs, an
 execution count, and no ``NBVAL_IGNORE_OUTPUT``/``NBVAL_SKIP`` marker (comment or tag). An exercise's result
 is "pass" when its cell ran and every graded cell after it, up to the next exercise, passed.
@@ -180,7 +182,12 @@ def grade_notebook(student, path, references, timeout):
         reference_path = find_reference(path, submission, references)
         if reference_path is None:
             return Grade(student, path.name, reason=f"no reference notebook for {path.name}")
-        notebook, missing = assemble(read_notebook(reference_path), submission)
+        reference = read_notebook(reference_path)
+        if not any(is_exercise(cell) for cell in reference.cells):
+            # Only a student's exercise code ever runs, so without exercises the run would be the reference's
+            # own: a kernel's worth of time that says nothing about the student.
+            return Grade(student, reference_path.name)
+        notebook, missing = assemble(reference, submission)
         results, stopped = run_nbval(notebook, reference_path.name, timeout)
         return score(student, reference_path.name, notebook, results, missing, stopped)
     except Exception as error:  # a malformed notebook, or a bug: say so in this row and grade the others
@@ -253,6 +260,8 @@ def write_csv(grades, path):
 
 
 def format_grade(grade):
+    if grade.total == 0 and not grade.reason:
+        return f"{grade.student}  {grade.notebook}  no exercises: nothing of the student's to grade"
     exercises = "".join(f"  {id_}: {result}" for id_, result in grade.exercises.items())
     line = f"{grade.student}  {grade.notebook}  {grade.passed}/{grade.total} graded cells passed{exercises}"
     return line + "".join(f"\n    {reason_line}" for reason_line in grade.reason.splitlines())

@@ -211,3 +211,19 @@ def test_usage_errors_exit_with_status_2(tmp_path, capsys):
     errors = capsys.readouterr().err
     for message in ["no such file or folder", "no reference notebooks", "no notebooks to grade"]:
         assert message in errors
+
+
+def test_a_notebook_without_exercises_is_not_run(tmp_path, monkeypatch):
+    # Nothing in it is the student's: running the reference again would only cost a kernel.
+    def no_run(*args):
+        raise AssertionError("nbval was started for a notebook without exercises")
+
+    monkeypatch.setattr(grade, "run_nbval", no_run)
+    reference = new_notebook(cells=[new_code_cell("print(1)", id="one", execution_count=1, outputs=printed("1\n"))])
+    nbformat.write(reference, tmp_path / "01_plain.ipynb")
+    (tmp_path / "ada").mkdir()
+    nbformat.write(reference, tmp_path / "ada" / "01_plain.ipynb")
+    references = {"01_plain.ipynb": tmp_path / "01_plain.ipynb"}
+    row = grade.grade_notebook("ada", tmp_path / "ada" / "01_plain.ipynb", references, timeout=5)
+    assert (row.passed, row.total, row.reason, row.all_passed) == (0, 0, "", True)
+    assert grade.format_grade(row) == "ada  01_plain.ipynb  no exercises: nothing of the student's to grade"
