@@ -30,24 +30,34 @@ def limit_cell_output(shell, limit, note):
     The cut is made where output enters ipykernel's streams, so the rest is never sent to nbval at all; a line
     starting with ``note`` marks it. (This function's source is sent to the kernel: it uses no global name.)
     """
-    from ipykernel.iostream import OutStream
+    import sys
 
     printed = 0
+
+    def limited(stream):
+        # The stream class's own write: IPython 9 wraps the instance's write during each cell (to keep the
+        # output in its history) and puts the one it found back afterwards, so only the class's is stable.
+        write_to_kernel = type(stream).write.__get__(stream)
+
+        def write(text):
+            nonlocal printed
+            room, printed = limit - printed, printed + len(text)
+            if room > 0:
+                cut = f"\n{note} {limit} characters]\n" if len(text) > room else ""
+                write_to_kernel(text[:room] + cut)
+            return len(text)
+
+        return write
+
+    writers = {name: limited(getattr(sys, name)) for name in ("stdout", "stderr")}
 
     def new_cell(*_):
         nonlocal printed
         printed = 0
+        # Set at the start of every cell, after whatever IPython did to the streams' write for this cell.
+        for name, write in writers.items():
+            getattr(sys, name).write = write
 
-    def write(stream, text):
-        nonlocal printed
-        room, printed = limit - printed, printed + len(text)
-        if room > 0:
-            cut = f"\n{note} {limit} characters]\n" if len(text) > room else ""
-            write_to_kernel(stream, text[:room] + cut)
-        return len(text)
-
-    write_to_kernel = OutStream.write
-    OutStream.write = write
     shell.events.register("pre_run_cell", new_cell)
 
 
